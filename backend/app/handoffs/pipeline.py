@@ -1,0 +1,120 @@
+"""What the server does with a new handoff: created → detected → frozen → notified, in one transaction."""
+
+import time
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.trace import record_trace
+from app.classifier import classify
+from app.handoffs.schemas import SnapshotIn
+from app.kit.timeutil import rfc3339, utcnow
+from app.lifecycle.states import FailureReason, State
+from app.lifecycle.transition import SERVER, RequestContext, transition
+from app.mobile.service import MintedLink, mint_link
+from app.models import Handoff, Snapshot, Tenant
+from app.notify.console import CHANNEL as CONSOLE_CHANNEL
+from app.notify.console import send_console_notification
+from app.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    link: MintedLink | None
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+async def advance_new_handoff(
+    session: AsyncSession,
+    runtime: Runtime,
+    tenant: Tenant,
+    handoff: Handoff,
+    snapshot: SnapshotIn,
+    context: RequestContext,
+) -> PipelineResult:
+    bus, settings = runtime.bus, runtime.settings
+
+    started = time.perf_counter()
+    detector = handoff.extra.get("detector") if isinstance(handoff.extra, dict) else None
+    verdict = classify(
+        dom=snapshot.dom,
+        url=handoff.url,
+        interruption_type=handoff.interruption_type,
+        detector=detector if isinstance(detector, dict) else None,
+        threshold=settings.classifier_threshold,
+    )
+    record_trace(
+        session,
+        bus,
+        tenant.id,
+        handoff.id,
+        "classifier.verdict",
+        verdict.to_dict(),
+        duration_ms=_ms_since(started),
+    )
+    if not verdict.confirmed:
+        await transition(
+            session, bus, tenant.id, handoff.id, State.FAILED, SERVER,
+            reason=FailureReason.CLASSIFIER_REJECTED,
+            payload={"score": verdict.score, "threshold": verdict.threshold},
+            context=context,
+        )  # fmt: skip
+        handoff.failure_reason = FailureReason.CLASSIFIER_REJECTED
+        return PipelineResult(link=None)
+    await transition(
+        session, bus, tenant.id, handoff.id, State.DETECTED, SERVER,
+        payload={"category": verdict.category, "score": verdict.score},
+        context=context,
+    )  # fmt: skip
+
+    started = time.perf_counter()
+    plaintext = orjson.dumps(snapshot.model_dump(mode="json", by_alias=True))
+    blob = runtime.cipher.encrypt(tenant.id, handoff.id, tenant.snapshot_key_version, plaintext)
+    session.add(
+        Snapshot(
+            handoff_id=handoff.id,
+            tenant_id=tenant.id,
+            key_version=tenant.snapshot_key_version,
+            blob=blob,
+            size_bytes=len(plaintext),
+            viewport=snapshot.viewport.model_dump(),
+            created_at=utcnow(),
+            purged_at=None,
+        )
+    )
+    await transition(
+        session, bus, tenant.id, handoff.id, State.FROZEN, SERVER,
+        payload={"snapshot_bytes": len(plaintext), "key_version": tenant.snapshot_key_version},
+        context=context,
+    )  # fmt: skip
+    record_trace(
+        session, bus, tenant.id, handoff.id, "pipeline.freeze",
+        {"snapshot_bytes": len(plaintext), "cookies": len(snapshot.cookies)},
+        duration_ms=_ms_since(started),
+    )  # fmt: skip
+
+    started = time.perf_counter()
+    link = await mint_link(
+        session,
+        runtime.links,
+        public_url=settings.public_url,
+        tenant_id=tenant.id,
+        handoff_id=handoff.id,
+        operator_id=None,
+        ttl_s=settings.mobile_link_ttl_s,
+    )
+    send_console_notification(session, handoff, link.url)
+    notified = {"channel": CONSOLE_CHANNEL, "operator_id": None, "link_expires_at": rfc3339(link.expires_at)}
+    await transition(
+        session, bus, tenant.id, handoff.id, State.NOTIFIED, SERVER, payload=notified, context=context
+    )
+    record_trace(
+        session, bus, tenant.id, handoff.id, "notify.attempt",
+        {"channel": CONSOLE_CHANNEL, "outcome": "sent", "operator_id": None},
+        duration_ms=_ms_since(started),
+    )  # fmt: skip
+    return PipelineResult(link=link)
