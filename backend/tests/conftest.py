@@ -4,6 +4,7 @@ set), the app with its lifespan, tenants with keys, and a live uvicorn server fo
 import asyncio
 import base64
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.auth.keys import Scope, create_api_key
@@ -50,14 +51,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line, yellow=True, bold=True)
 
 
-def _prepare(url: str) -> None:
+def _migrate(url: str) -> None:
     async def run() -> None:
-        if url.startswith("postgresql"):
-            engine = create_async_engine(url)
-            async with engine.begin() as connection:
-                await connection.execute(text("DROP SCHEMA public CASCADE"))
-                await connection.execute(text("CREATE SCHEMA public"))
-            await engine.dispose()
         database = Database(url)
         await migrate(database.engine)
         await database.dispose()
@@ -65,14 +60,42 @@ def _prepare(url: str) -> None:
     asyncio.run(run())
 
 
+def _create_private_postgres(admin_url: str) -> tuple[str, str]:
+    """A fresh database per test session, so concurrent runs (developers, helpers, CI) never collide."""
+    name = f"bp_test_{os.getpid()}_{secrets.token_hex(3)}"
+    base = make_url(admin_url)
+
+    async def run() -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await engine.dispose()
+
+    asyncio.run(run())
+    return name, base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_private_postgres(admin_url: str, name: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     urls = {"sqlite": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"}
+    private: str | None = None
     if POSTGRES_URL:
-        urls["postgres"] = POSTGRES_URL
+        private, urls["postgres"] = _create_private_postgres(POSTGRES_URL)
     for url in urls.values():
-        _prepare(url)
-    return urls
+        _migrate(url)
+    yield urls
+    if POSTGRES_URL and private:
+        _drop_private_postgres(POSTGRES_URL, private)
 
 
 @pytest.fixture(params=DATABASES)
