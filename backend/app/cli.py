@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from app.audit.chain import verify_jsonl
 from app.auth.keys import Scope, create_api_key
 from app.config import get_settings
 from app.db import Database
+from app.kit.problems import Problem
 from app.migrate import migrate
 from app.tenants.service import create_tenant, find_tenant_by_name, get_tenant, rotate_snapshot_key
 
@@ -104,14 +106,32 @@ def _verify(args: argparse.Namespace) -> int:
     with path.open(encoding="utf-8") as handle:
         verdict = verify_jsonl(handle, anchor=args.anchor)
     if verdict.ok:
-        _out(
-            f"OK: {verdict.records} records, seq {verdict.first_seq}..{verdict.last_seq}, "
-            f"head {verdict.head_hash}"
-        )
+        _out(f"OK: {verdict.records} records, seq {verdict.first_seq}..{verdict.last_seq}, head {verdict.head_hash}")
         return 0
     _out(f"BROKEN at line {verdict.broken_at}: {verdict.problem}")
     _out(f"{verdict.records} records before it verified")
     return 1
+
+
+async def _worker(_: argparse.Namespace) -> int:
+    """Timers (escalations, expiries) in their own process; run any number of them side by side."""
+    from app.escalation.worker import escalation_worker
+    from app.runtime import Runtime
+
+    settings = get_settings()
+    runtime = Runtime.build(settings)
+    await migrate(runtime.database.engine)
+    await runtime.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    sys.stderr.write(f"batonpass worker running against {runtime.database.dialect}; Ctrl-C stops it\n")
+    try:
+        await escalation_worker(runtime).run(stop)
+    finally:
+        await runtime.close()
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -131,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    commands.add_parser("worker", help="run the timer worker (escalations, expiries) alone").set_defaults(run=_worker)
 
     tenant = commands.add_parser("create-tenant", help="create a tenant and print its id")
     tenant.add_argument("--name", required=True)
@@ -161,9 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result = args.run(args)
-    if asyncio.iscoroutine(result):
-        result = asyncio.run(result)
+    try:
+        result = args.run(args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+    except Problem as problem:
+        sys.stderr.write(f"batonpass: {problem.detail}\n")
+        return 1
     return int(result)
 
 

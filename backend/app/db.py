@@ -4,6 +4,8 @@ A request gets one session; the boundary commits it and then runs the after-comm
 registered (publishing to the event bus, logging a console notification). Nothing below the boundary commits.
 """
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 AfterCommit = Callable[[], Awaitable[None]]
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _HOOKS_KEY = "after_commit"
+_BEFORE_KEY = "before_commit"
 READ_ONLY_OPTION = "batonpass_read_only"
 
 
@@ -55,6 +59,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # SQLite has one writer at a time: queueing writers here is fair and cheap, where SQLite's own busy
+        # handler sleeps and retries (seconds of tail latency under load). Other processes still meet the
+        # busy timeout.
+        self._write_turn: asyncio.Lock | None = asyncio.Lock() if is_sqlite(url) else None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.readers = async_sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
@@ -66,10 +74,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commit on success, roll back on error, then run after-commit hooks."""
-        async with self.sessions() as session:
+        """A unit of work: run before-commit hooks and commit on success, roll back on error, then run the
+        after-commit hooks. Do not open a second write transaction inside one (on SQLite it would wait for
+        the first)."""
+        async with contextlib.AsyncExitStack() as stack:
+            if self._write_turn is not None:
+                await stack.enter_async_context(self._write_turn)
+            session = await stack.enter_async_context(self.sessions())
             try:
                 yield session
+                await run_before_commit(session)
                 await session.commit()
             except BaseException:
                 session.info.clear()
@@ -79,6 +93,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def before_commit(session: AsyncSession, hook: BeforeCommit) -> None:
+    """Run `hook(session)` as the last step before this session commits (e.g. sealing the audit chain)."""
+    hooks: list[BeforeCommit] = session.info.setdefault(_BEFORE_KEY, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    while hooks := session.info.pop(_BEFORE_KEY, []):
+        for hook in hooks:
+            await hook(session)
 
 
 def after_commit(session: AsyncSession, hook: AfterCommit) -> None:

@@ -1,39 +1,40 @@
 import gc
 import logging
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.audit.router import router as audit_router
 from app.config import Settings, get_settings
+from app.escalation.router import router as escalation_router
+from app.escalation.worker import escalation_worker
 from app.handoffs.router import router as handoffs_router
-from app.kit.ids import new_id
+from app.kit.middleware import EdgeMiddleware
 from app.kit.problems import (
     Problem,
+    ServiceUnavailable,
     handle_http_exception,
     handle_problem,
     handle_unexpected,
     handle_validation_error,
 )
+from app.leads.router import router as leads_router
 from app.migrate import migrate
+from app.operators.router import push_router
+from app.operators.router import router as operators_router
+from app.policies.router import router as policies_router
+from app.relay.pwa import mount_pwa
+from app.relay.router import router as relay_router
 from app.runtime import Runtime
+from app.timers.worker import running_worker
+from app.webhooks.dispatcher import running_webhooks
+from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger("batonpass")
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,10 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         # Start-up objects never die: keep them out of the collector's generations (SSE tail latency).
         gc.freeze()
-        try:
-            yield
-        finally:
-            await runtime.close()
+        async with AsyncExitStack() as background:
+            await background.enter_async_context(running_webhooks(runtime))
+            if settings.run_worker:
+                await background.enter_async_context(running_worker(escalation_worker(runtime)))
+            try:
+                yield
+            finally:
+                await background.aclose()
+                await runtime.close()
 
     app = FastAPI(
         title="Baton Pass",
@@ -64,21 +70,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(Exception, handle_unexpected)
 
-    @app.middleware("http")
-    async def request_id_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.request_id = incoming if _REQUEST_ID.match(incoming) else new_id("request")
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    # Base64 inflates the largest accepted snapshot by 4/3; the JSON around it is small.
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.snapshot_max_bytes * 4 // 3 + 256 * 1024)
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(handoffs_router)
     api.include_router(audit_router)
+    api.include_router(webhooks_router)
+    api.include_router(operators_router)
+    api.include_router(push_router)
+    api.include_router(escalation_router)
+    api.include_router(policies_router)
+    api.include_router(leads_router)
+    api.include_router(relay_router)
 
     @api.get("/healthz", tags=["system"])
     async def healthz(request: Request) -> dict[str, str]:
@@ -89,10 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await connection.execute(text("SELECT 1"))
         except Exception as exc:
             log.exception("health check: database unreachable")
-            raise Problem("The database is unreachable.", status=503) from exc
+            raise ServiceUnavailable("The database is unreachable.") from exc
         return {"status": "ok", "database": runtime.database.dialect}
 
     app.include_router(api)
+    mount_pwa(app, settings)  # after every API route: it claims only /m, /assets and the PWA's files
     return app
 
 

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+import httpx
 from fastapi import Request
 
 from app.config import Settings
@@ -8,6 +9,7 @@ from app.crypto.snapshots import SnapshotCipher
 from app.db import Database
 from app.events.bus import EventBus, make_bus
 from app.mobile.tokens import LinkSigner
+from app.notify.vapid import VapidKey, load_vapid_key
 
 
 @dataclass
@@ -19,25 +21,31 @@ class Runtime:
     bus: EventBus
     cipher: SnapshotCipher
     links: LinkSigner
+    vapid: VapidKey
+    http: httpx.AsyncClient
+    """One outbound HTTP client per process (notification channels, webhooks): pooled connections."""
 
     @classmethod
     def build(cls, settings: Settings) -> "Runtime":
         master_key = load_master_key(settings.master_key, settings.data_dir)
-        link_secret = (
-            settings.link_secret.encode() if settings.link_secret else derive_key(master_key, "mobile-links")
-        )
+        link_secret = settings.link_secret.encode() if settings.link_secret else derive_key(master_key, "mobile-links")
         return cls(
             settings=settings,
             database=Database(settings.resolved_database_url()),
             bus=make_bus(settings.redis_url),
             cipher=SnapshotCipher(master_key),
             links=LinkSigner(link_secret),
+            vapid=load_vapid_key(settings.vapid_private_key, settings.data_dir),
+            http=httpx.AsyncClient(
+                timeout=httpx.Timeout(15.0), follow_redirects=False, headers={"User-Agent": "BatonPass/0.1"}
+            ),
         )
 
     async def start(self) -> None:
         await self.bus.start()
 
     async def close(self) -> None:
+        await self.http.aclose()
         await self.bus.close()
         await self.database.dispose()
 

@@ -3,6 +3,7 @@ set), the app with its lifespan, tenants with keys, and a live uvicorn server fo
 
 import asyncio
 import base64
+import contextlib
 import os
 import secrets
 import socket
@@ -237,3 +238,13 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     server = start_live_server(settings)
     yield server
     server.stop()
+
+
+@contextlib.asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """An app built from custom settings (channel base URLs, worker knobs), with its lifespan running."""
+    application = create_app(settings)
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield application, http

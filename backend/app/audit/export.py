@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from app.audit.chain import ChainVerdict, ChainVerifier
-from app.audit.repository import event_batch, row_to_record
+from app.audit.repository import event_batch, row_to_record, seq_window
 from app.db import Database
 
 BATCH = 2000
@@ -39,17 +39,14 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 async def iter_records(
     database: Database, tenant_id: str, occurred_from: str | None, occurred_to: str | None
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    after = 0
+    async with database.readers() as session:
+        window = await seq_window(session, tenant_id, occurred_from, occurred_to)
+    if window is None:
+        return
+    after, last = window[0] - 1, window[1]
     while True:
         async with database.readers() as session:
-            rows = await event_batch(
-                session,
-                tenant_id,
-                after_seq=after,
-                limit=BATCH,
-                occurred_from=occurred_from,
-                occurred_to=occurred_to,
-            )
+            rows = await event_batch(session, tenant_id, after_seq=after, limit=BATCH, up_to_seq=last)
         if not rows:
             return
         yield [row_to_record(r) for r in rows]

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import HandoffEvent, TraceEvent
@@ -31,22 +31,29 @@ def row_to_record(row: RowMapping) -> dict[str, Any]:
 
 
 async def event_batch(
-    session: AsyncSession,
-    tenant_id: str,
-    *,
-    after_seq: int,
-    limit: int,
-    occurred_from: str | None = None,
-    occurred_to: str | None = None,
+    session: AsyncSession, tenant_id: str, *, after_seq: int, limit: int, up_to_seq: int | None = None
 ) -> Sequence[RowMapping]:
     """Chain records in seq order (keyset pagination: constant cost per batch however deep the export)."""
     query = select(_events).where(_events.c.tenant_id == tenant_id, _events.c.seq > after_seq)
-    if occurred_from:
-        query = query.where(_events.c.occurred_at >= occurred_from)
-    if occurred_to:
-        query = query.where(_events.c.occurred_at < occurred_to)
+    if up_to_seq is not None:
+        query = query.where(_events.c.seq <= up_to_seq)
     result = await session.execute(query.order_by(_events.c.seq).limit(limit))
     return result.mappings().all()
+
+
+async def seq_window(
+    session: AsyncSession, tenant_id: str, occurred_from: str | None, occurred_to: str | None
+) -> tuple[int, int] | None:
+    """A time window as a contiguous seq range: from the first record at or after `from` to the last one
+    before `to`. Records are timestamped when their transition happens but chained at commit, so times may
+    interleave by milliseconds between concurrent transactions; a seq range keeps every export verifiable."""
+    bounds = [_events.c.tenant_id == tenant_id]
+    if occurred_from:
+        bounds.append(_events.c.occurred_at >= occurred_from)
+    if occurred_to:
+        bounds.append(_events.c.occurred_at < occurred_to)
+    low, high = (await session.execute(select(func.min(_events.c.seq), func.max(_events.c.seq)).where(*bounds))).one()
+    return None if low is None else (int(low), int(high))
 
 
 async def trace_batch(session: AsyncSession, tenant_id: str, after_pos: int, limit: int) -> list[TraceEvent]:

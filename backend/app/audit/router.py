@@ -134,14 +134,8 @@ async def verify_chain(principal: Admin, session: SessionDep, runtime: RuntimeDe
     verdict = await verify_tenant_chain(runtime.database, principal.tenant_id)
     head = await session.get(ChainHead, principal.tenant_id)
     result = verdict.to_dict()
-    result["stored_head"] = (
-        {"seq": head.seq, "hash": head.head_hash} if head else {"seq": 0, "hash": GENESIS_HASH}
-    )
-    if (
-        verdict.ok
-        and head is not None
-        and (verdict.last_seq != head.seq or verdict.head_hash != head.head_hash)
-    ):
+    result["stored_head"] = {"seq": head.seq, "hash": head.head_hash} if head else {"seq": 0, "hash": GENESIS_HASH}
+    if verdict.ok and head is not None and (verdict.last_seq != head.seq or verdict.head_hash != head.head_hash):
         result["ok"] = False
         result["problem"] = "the chain ends before the stored head: records at the end were removed"
     return result

@@ -21,9 +21,7 @@ def hash_api_key(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-async def create_api_key(
-    session: AsyncSession, tenant_id: str, scope: Scope, name: str
-) -> tuple[str, ApiKey]:
+async def create_api_key(session: AsyncSession, tenant_id: str, scope: Scope, name: str) -> tuple[str, ApiKey]:
     """Returns the plaintext (shown once, never stored) and the stored row (hash only)."""
     plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
@@ -42,9 +40,7 @@ async def create_api_key(
 
 
 async def find_active_key(session: AsyncSession, plaintext: str) -> ApiKey | None:
-    row = (
-        await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_api_key(plaintext)))
-    ).scalar_one_or_none()
+    row = (await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_api_key(plaintext)))).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
         return None
     return row

@@ -85,9 +85,7 @@ def requires(*kinds: ActorType) -> object:
             raise Unauthorized("Authentication required: send 'Authorization: Bearer <API key>'.")
         if principal.kind not in allowed:
             names = " or ".join(sorted(str(k) for k in allowed))
-            raise Forbidden(
-                f"This endpoint needs {names} credentials; this is a {principal.kind} credential."
-            )
+            raise Forbidden(f"This endpoint needs {names} credentials; this credential is {principal.kind}.")
         return principal
 
     return Depends(dependency)

@@ -25,18 +25,19 @@ Rules (research A6, adapted to a single static snapshot):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeGuard
 from urllib.parse import urlsplit
 
-from app.classifier.dom import DomSnapshot, parse_dom
+from app.classifier.dom import DomSnapshot, Element, parse_dom
 from app.classifier.signatures import (
     CATEGORIES,
     SIGNATURES,
     AllOf,
     AnyOf,
     Attr,
+    AttrOp,
     Category,
     ElementMatch,
     Matcher,
@@ -147,9 +148,7 @@ def classify(
     return _decide(interruption_type, tuple(hits), scores, threshold)
 
 
-def _decide(
-    claim: str, hits: tuple[FeatureHit, ...], scores: Mapping[Category, float], threshold: float
-) -> Verdict:
+def _decide(claim: str, hits: tuple[FeatureHit, ...], scores: Mapping[Category, float], threshold: float) -> Verdict:
     totals = {kind: round(sum(scores[c] for c in cats), 6) + 0.0 for kind, cats in CLAIM_CATEGORIES.items()}
     # For `other` the best type wins; ties go to the earlier type (captcha, twofa, approval).
     kind = max(CLAIM_CATEGORIES, key=lambda k: totals[k]) if claim == "other" else claim
@@ -208,47 +207,48 @@ def _matches(matcher: Matcher, page: _Page) -> bool:
             return any(_matches(m, page) for m in matchers)
 
 
-_PRESENCE_OPS: Final = frozenset({"exists", "equals", "contains", "word", "prefix"})
-
-
 def _element_matches(m: ElementMatch, dom: DomSnapshot) -> bool:
+    # Start from the smallest index that every match must be in: its tags, an attribute it
+    # requires (a class token when it can), or the elements inside open modals.
+    pools: list[Sequence[Element]] = [
+        dom.with_class(a.value) if a.op == "word" and a.name == "class" else dom.by_attr.get(a.name, ())
+        for a in m.attrs
+        if a.required
+    ]
     if m.tags:
-        candidates = [e for tag in m.tags for e in dom.by_tag.get(tag, ())]
-    else:
-        indexed = next((a.name for a in m.attrs if a.op in _PRESENCE_OPS), None)
-        candidates = list(dom.by_attr.get(indexed, ()) if indexed is not None else dom.elements)
+        pools.append([e for tag in m.tags for e in dom.by_tag.get(tag, ())])
+    if m.in_dialog:
+        pools.append(dom.modal_elements)
+    candidates = min(pools, key=len) if pools else dom.elements
+    conditions = m.attrs
     for element in candidates:
-        if element.hidden and not m.include_hidden:
+        if (element.hidden and not m.include_hidden) or (m.in_dialog and element.dialog < 0):
             continue
-        if m.in_dialog and element.dialog < 0:
+        if m.tags and element.tag not in m.tags:
             continue
-        if not all(_attr_matches(a, element.attrs) for a in m.attrs):
-            continue
-        if m.text is not None and m.text.search(dom.text(element)) is None:
-            continue
-        return True
+        attrs = element.attrs
+        if all(_ATTR_OPS[c.op](c, attrs.get(c.name)) for c in conditions) and (
+            m.text is None or m.text.search(dom.text(element)) is not None
+        ):
+            return True
     return False
 
 
-def _attr_matches(condition: Attr, attrs: Mapping[str, str]) -> bool:
-    value = attrs.get(condition.name)
-    match condition.op:
-        case "exists":
-            return value is not None
-        case "absent":
-            return value is None
-        case "equals":
-            return value == condition.value
-        case "contains":
-            return value is not None and condition.value in value
-        case "not_contains":
-            return value is None or condition.value not in value
-        case "word":
-            return value is not None and condition.value in value.split()
-        case "prefix":
-            return value is not None and value.startswith(condition.value)
-        case "regex":
-            return condition.pattern is not None and condition.pattern.search(value or "") is not None
+def _regex(condition: Attr, value: str | None) -> bool:
+    return condition.pattern is not None and condition.pattern.search(value or "") is not None
+
+
+_ATTR_OPS: Final[Mapping[AttrOp, Callable[[Attr, str | None], bool]]] = {
+    "exists": lambda c, v: v is not None,
+    "absent": lambda c, v: v is None,
+    "equals": lambda c, v: v == c.value,
+    "contains": lambda c, v: v is not None and c.value in v,
+    "not_contains": lambda c, v: v is None or c.value not in v,
+    "word": lambda c, v: v is not None and c.value in v and c.value in v.split(),
+    "prefix": lambda c, v: v is not None and v.startswith(c.value),
+    "regex": _regex,
+}
+"""How each attribute operator reads a value (None: the attribute is absent)."""
 
 
 def _url_parts(url: str) -> dict[UrlPart, str]:

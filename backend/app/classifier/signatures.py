@@ -6,8 +6,8 @@ matches; `AllOf` and `AnyOf` compose matchers. Negative weights are evidence
 that the page is *not* a human-only blocker of that category (a cookie banner,
 a phone-number input, a score-only reCAPTCHA v3 badge, a hard block page).
 
-Weights and selectors follow /work/shared/research/detectors-and-remote-control.md
-sections A2-A5. Differences from the in-page SDK detector, and why:
+Weights and selectors follow the detector research note (detectors-and-remote-control.md,
+sections A2-A5). Differences from the in-page SDK detector, and why:
 
 - Sizes, bounding boxes and computed styles do not exist in a static snapshot;
   "visible" means "not hidden by static markup" (see `dom.py`).
@@ -28,9 +28,7 @@ from typing import Final, Literal, TypeAlias
 
 Category: TypeAlias = Literal["captcha", "twofa", "push", "approval"]
 TextSource: TypeAlias = Literal["title", "heading", "label", "button", "paragraph", "dialog", "script"]
-AttrOp: TypeAlias = Literal[
-    "exists", "absent", "equals", "contains", "not_contains", "word", "prefix", "regex"
-]
+AttrOp: TypeAlias = Literal["exists", "absent", "equals", "contains", "not_contains", "word", "prefix", "regex"]
 UrlPart: TypeAlias = Literal["url", "host", "path"]
 
 CATEGORIES: Final[tuple[Category, ...]] = ("captcha", "push", "twofa", "approval")
@@ -39,12 +37,17 @@ CATEGORIES: Final[tuple[Category, ...]] = ("captcha", "push", "twofa", "approval
 
 @dataclass(frozen=True, slots=True)
 class Attr:
-    """One attribute condition. An absent attribute reads as "" for `regex`."""
+    """One attribute condition. An absent attribute reads as "" for `regex`.
+
+    `required` says the condition can only hold when the attribute is present,
+    which lets the matcher start from the elements that carry it.
+    """
 
     name: str
     op: AttrOp
     value: str = ""
     pattern: re.Pattern[str] | None = None
+    required: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ def has(name: str) -> Attr:
 
 
 def lacks(name: str) -> Attr:
-    return Attr(name, "absent")
+    return Attr(name, "absent", required=False)
 
 
 def eq(name: str, value: str) -> Attr:
@@ -137,7 +140,7 @@ def contains(name: str, value: str) -> Attr:
 
 
 def not_contains(name: str, value: str) -> Attr:
-    return Attr(name, "not_contains", value.lower())
+    return Attr(name, "not_contains", value.lower(), required=False)
 
 
 def word(name: str, value: str) -> Attr:
@@ -150,7 +153,8 @@ def prefix(name: str, value: str) -> Attr:
 
 
 def matches(name: str, pattern: str) -> Attr:
-    return Attr(name, "regex", pattern=rx(pattern))
+    compiled = rx(pattern)
+    return Attr(name, "regex", pattern=compiled, required=compiled.search("") is None)
 
 
 def el(
@@ -190,7 +194,11 @@ RECAPTCHA_V3_SCRIPT: Final = r"recaptcha/(api|enterprise)\.js\?(.*&)?render=(?!e
 CMP_ID: Final = r"onetrust|cookie|didomi|cybotcookiebot|usercentrics|truste|sp_message"
 CMP_CLASS: Final = r"(^|\s)(qc-cmp\S*|cmpbox\S*|cmp-?banner\S*|fc-consent-root|cookie\S*)"
 """Consent-management platforms (OneTrust, Didomi, Cookiebot, Usercentrics, TrustArc, Sourcepoint, ...)."""
-CONFIRM_LABEL: Final = r"^(confirm|approve|allow|authori[sz]e|accept|continue|yes|grant|pay|sign)\b"
+CONFIRM_LABEL: Final = (
+    r"^(confirm|approve|allow|authori[sz]e|accept|continue|yes|grant|pay|sign"
+    r"|delete|remove|send|transfer|buy|purchase|place order)\b"
+)
+"""Research A5's confirm labels plus the verbs of irreversible actions (delete, send, buy...)."""
 CANCEL_LABEL: Final = r"^(cancel|deny|decline|no|reject|not now)\b"
 
 
@@ -281,16 +289,12 @@ CAPTCHA: Final[tuple[Feature, ...]] = (
             AllOf(
                 (
                     HCAPTCHA_CHECKBOX,
-                    el(
-                        "textarea", attrs=(eq("name", "h-captcha-response"),), text=EMPTY, include_hidden=True
-                    ),
+                    el("textarea", attrs=(eq("name", "h-captcha-response"),), text=EMPTY, include_hidden=True),
                 )
             ),
         ),
     ),
-    Feature(
-        "hcaptcha_container", "captcha", 0.2, (el(attrs=(word("class", "h-captcha"), has("data-sitekey"))),)
-    ),
+    Feature("hcaptcha_container", "captcha", 0.2, (el(attrs=(word("class", "h-captcha"), has("data-sitekey"))),)),
     Feature(
         "turnstile_frame",
         "captcha",
@@ -333,13 +337,7 @@ CAPTCHA: Final[tuple[Feature, ...]] = (
         "cloudflare_challenge_markup",
         "captcha",
         0.3,
-        (
-            el(
-                attrs=(
-                    matches("id", r"^(challenge-(stage|spinner|form|running|body-text)|turnstile-wrapper)$"),
-                )
-            ),
-        ),
+        (el(attrs=(matches("id", r"^(challenge-(stage|spinner|form|running|body-text)|turnstile-wrapper)$"),)),),
     ),
     Feature(
         "cloudflare_blocked",
@@ -444,7 +442,10 @@ TWOFA: Final[tuple[Feature, ...]] = (
         "otp_name",
         "twofa",
         0.3,
-        (el("input", attrs=(matches("name", OTP_NAME),)), el("input", attrs=(matches("id", OTP_NAME),))),
+        (
+            el("input", attrs=(TEXTLIKE_INPUT, matches("name", OTP_NAME))),
+            el("input", attrs=(TEXTLIKE_INPUT, matches("id", OTP_NAME))),
+        ),
     ),
     Feature(
         "otp_text",
@@ -480,7 +481,10 @@ TWOFA: Final[tuple[Feature, ...]] = (
         "twofa",
         -0.6,
         tuple(
-            el("input", attrs=(matches(attr, r"phone|zip|postal|card|cvc|cvv|amount|qty|quantity"),))
+            el(
+                "input",
+                attrs=(TEXTLIKE_INPUT, matches(attr, r"phone|zip|postal|card|cvc|cvv|amount|qty|quantity")),
+            )
             for attr in ("name", "id")
         ),
     ),
@@ -562,9 +566,7 @@ APPROVAL: Final[tuple[Feature, ...]] = (
             el(attrs=(eq("role", "dialog"), eq("aria-modal", "true"))),
         ),
     ),
-    Feature(
-        "modal_confirm_and_cancel", "approval", 0.3, (AllOf((button(CONFIRM_LABEL), button(CANCEL_LABEL))),)
-    ),
+    Feature("modal_confirm_and_cancel", "approval", 0.3, (AllOf((button(CONFIRM_LABEL), button(CANCEL_LABEL))),)),
     Feature(
         "modal_high_stakes_text",
         "approval",

@@ -43,6 +43,4 @@ def load_master_key(configured: str | None, data_dir: Path) -> bytes:
 
 
 def derive_key(master_key: bytes, purpose: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"batonpass/v1", info=purpose.encode()).derive(
-        master_key
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"batonpass/v1", info=purpose.encode()).derive(master_key)

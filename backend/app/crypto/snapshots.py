@@ -35,9 +35,7 @@ class SnapshotCipher:
 
     def encrypt(self, tenant_id: str, handoff_id: str, version: int, plaintext: bytes) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead(tenant_id, version).encrypt(
-            nonce, plaintext, self._aad(tenant_id, handoff_id, version)
-        )
+        sealed = self._aead(tenant_id, version).encrypt(nonce, plaintext, self._aad(tenant_id, handoff_id, version))
         return _HEADER.pack(version) + nonce + sealed
 
     def decrypt(self, tenant_id: str, handoff_id: str, blob: bytes) -> bytes:
@@ -47,13 +45,9 @@ class SnapshotCipher:
         nonce = blob[_HEADER.size : _HEADER.size + _NONCE_BYTES]
         sealed = blob[_HEADER.size + _NONCE_BYTES :]
         try:
-            return self._aead(tenant_id, version).decrypt(
-                nonce, sealed, self._aad(tenant_id, handoff_id, version)
-            )
+            return self._aead(tenant_id, version).decrypt(nonce, sealed, self._aad(tenant_id, handoff_id, version))
         except InvalidTag as exc:
-            raise SnapshotDecryptionError(
-                "snapshot does not authenticate for this tenant and handoff"
-            ) from exc
+            raise SnapshotDecryptionError("snapshot does not authenticate for this tenant and handoff") from exc
 
     @staticmethod
     def version_of(blob: bytes) -> int:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.problems import NotFound
-from app.models import Handoff, HandoffEvent, IdempotencyKey, Snapshot
+from app.models import Handoff, HandoffEvent, IdempotencyKey, Snapshot, TraceEvent
 
 
 async def get_handoff(session: AsyncSession, tenant_id: str, handoff_id: str) -> Handoff:
@@ -19,9 +19,7 @@ async def get_handoff(session: AsyncSession, tenant_id: str, handoff_id: str) ->
 
 
 async def find_handoff_tenant(session: AsyncSession, handoff_id: str) -> str | None:
-    return (
-        await session.execute(select(Handoff.tenant_id).where(Handoff.id == handoff_id))
-    ).scalar_one_or_none()
+    return (await session.execute(select(Handoff.tenant_id).where(Handoff.id == handoff_id))).scalar_one_or_none()
 
 
 async def list_handoffs(
@@ -86,3 +84,12 @@ async def get_idempotency_key(session: AsyncSession, tenant_id: str, key: str) -
             select(IdempotencyKey).where(IdempotencyKey.tenant_id == tenant_id, IdempotencyKey.key == key)
         )
     ).scalar_one_or_none()
+
+
+async def trace_of(session: AsyncSession, tenant_id: str, handoff_id: str) -> list[TraceEvent]:
+    rows = await session.execute(
+        select(TraceEvent)
+        .where(TraceEvent.tenant_id == tenant_id, TraceEvent.handoff_id == handoff_id)
+        .order_by(TraceEvent.pos)
+    )
+    return list(rows.scalars())

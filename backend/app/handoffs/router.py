@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
+from app.audit.trace import trace_record
 from app.auth.principal import OPERATOR_COOKIE, Admin, AgentOrAdmin, AnyPrincipal, Operator, SessionDep
 from app.handoffs import repository
 from app.handoffs.events import handoff_stream
@@ -14,12 +15,14 @@ from app.handoffs.schemas import (
     FailBody,
     HandoffCreate,
     HandoffCreated,
+    HandoffHistory,
     HandoffId,
     HandoffOut,
     HandoffPage,
     OpenBody,
     OpenedOut,
     ResolveBody,
+    TraceRecord,
 )
 from app.handoffs.service import HandoffService, handoff_out
 from app.kit.http import request_context
@@ -103,9 +106,7 @@ async def open_handoff(
         path="/",
     )
     response.headers.update(NO_STORE)
-    return OpenedOut(
-        handoff=handoff_out(handoff), session_token=token, session_expires_at=operator_session.expires_at
-    )
+    return OpenedOut(handoff=handoff_out(handoff), session_token=token, session_expires_at=operator_session.expires_at)
 
 
 @router.post("/{handoff_id}/solving", response_model=HandoffOut)
@@ -139,9 +140,7 @@ async def fail_handoff(
 
 
 @router.post("/{handoff_id}/resumed", response_model=HandoffOut)
-async def acknowledge_resumed(
-    handoff_id: HandoffId, principal: AgentOrAdmin, service: ServiceDep
-) -> HandoffOut:
+async def acknowledge_resumed(handoff_id: HandoffId, principal: AgentOrAdmin, service: ServiceDep) -> HandoffOut:
     """The agent acknowledges it resumed from the frozen state."""
     return handoff_out(await service.resumed(principal, handoff_id))
 
@@ -152,6 +151,14 @@ async def report_completed(
 ) -> HandoffOut:
     """The agent reports that its original task finished."""
     return handoff_out(await service.completed(principal, handoff_id, body or CompletedBody()))
+
+
+@router.get("/{handoff_id}/history", response_model=HandoffHistory)
+async def handoff_history(handoff_id: HandoffId, principal: AgentOrAdmin, session: SessionDep) -> HandoffHistory:
+    """The handoff's fine-grained history: classifier verdict, policy decisions, every notification attempt."""
+    await repository.get_handoff(session, principal.tenant_id, handoff_id)
+    rows = await repository.trace_of(session, principal.tenant_id, handoff_id)
+    return HandoffHistory(items=[TraceRecord.model_validate(trace_record(r)) for r in rows])
 
 
 @router.get(

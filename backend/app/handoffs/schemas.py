@@ -109,9 +109,7 @@ class TextAction(Strict):
     text: str = Field(min_length=1, max_length=2000)
 
 
-ResolutionAction = Annotated[
-    OtpAction | DecisionAction | DoneAction | TextAction, Field(discriminator="type")
-]
+ResolutionAction = Annotated[OtpAction | DecisionAction | DoneAction | TextAction, Field(discriminator="type")]
 
 
 class ResolveBody(Strict):
@@ -159,12 +157,24 @@ class HandoffCreated(HandoffOut):
 
 class OpenedOut(BaseModel):
     handoff: HandoffOut
-    session_token: str = Field(
-        description="Operator session for this handoff (also set as an HttpOnly cookie)."
-    )
+    session_token: str = Field(description="Operator session for this handoff (also set as an HttpOnly cookie).")
     session_expires_at: datetime
 
 
 class HandoffPage(BaseModel):
     items: list[HandoffOut]
     next_cursor: str | None
+
+
+class TraceRecord(BaseModel):
+    id: str
+    tenant_id: str
+    handoff_id: str | None
+    kind: str
+    occurred_at: str
+    duration_ms: float | None
+    data: dict[str, Any]
+
+
+class HandoffHistory(BaseModel):
+    items: list[TraceRecord]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.handoffs import repository
 from app.handoffs.pipeline import advance_new_handoff
+from app.handoffs.retention import public_resolution, purge_ended
 from app.handoffs.schemas import (
     CompletedBody,
     FailBody,
@@ -21,7 +22,7 @@ from app.handoffs.snapshot_checks import check_snapshot
 from app.kit.ids import new_id
 from app.kit.problems import NotFound, Unprocessable
 from app.kit.timeutil import utcnow
-from app.lifecycle.states import TERMINAL_STATES, ActorType, State
+from app.lifecycle.states import ActorType, State
 from app.lifecycle.transition import SERVER, Actor, RequestContext, begin_lifecycle, transition
 from app.mobile.service import consume_link, open_session
 from app.models import Handoff, IdempotencyKey, OperatorSession, Tenant
@@ -54,16 +55,6 @@ class IdempotencyMismatch(Unprocessable):
 
 def _request_fingerprint(body: HandoffCreate) -> str:
     return hashlib.sha256(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def public_resolution(action: dict[str, Any]) -> dict[str, Any]:
-    """What the audit chain may keep of an operator's action: its type and shape, never the code or text."""
-    summary: dict[str, Any] = {"type": action["type"]}
-    if "code" in action:
-        summary["code_length"] = len(action["code"])
-    if "text" in action:
-        summary["text_length"] = len(action["text"])
-    return summary
 
 
 class HandoffService:
@@ -118,9 +109,8 @@ class HandoffService:
             },
             context=self.context,
         )
-        result = await advance_new_handoff(
-            self.session, self.runtime, tenant, handoff, body.snapshot, self.context
-        )
+        result = await advance_new_handoff(self.session, self.runtime, tenant, handoff, body.snapshot, self.context)
+        await self.session.flush()  # the response shows the row's final version
         created = HandoffCreated(
             **handoff_out(handoff).model_dump(),
             mobile_url=result.link.url if result.link else None,
@@ -139,6 +129,11 @@ class HandoffService:
         self, tenant_id: str, key: str, fingerprint: str
     ) -> tuple[int, dict[str, Any]] | None:
         existing = await repository.get_idempotency_key(self.session, tenant_id, key)
+        ttl = timedelta(seconds=self.runtime.settings.idempotency_ttl_s)
+        if existing is not None and existing.created_at < utcnow() - ttl:
+            await self.session.delete(existing)  # remembered for a day (setting), then the key is free again
+            await self.session.flush()
+            existing = None
         if existing is None:
             try:
                 async with self.session.begin_nested():
@@ -162,9 +157,7 @@ class HandoffService:
                 idempotency_key=key,
             )
         if existing.status_code is None or existing.response_body is None:
-            raise IdempotencyMismatch(
-                f"A request with Idempotency-Key '{key}' is still being processed; retry."
-            )
+            raise IdempotencyMismatch(f"A request with Idempotency-Key '{key}' is still being processed; retry.")
         return existing.status_code, existing.response_body
 
     async def get(self, principal: Principal, handoff_id: str) -> Handoff:
@@ -193,7 +186,13 @@ class HandoffService:
         )
         handoff.operator_id = claims.operator_id
         handoff.opened_at = utcnow()
+        await self.session.flush()
         return handoff, token_value, operator_session
+
+    async def _settled(self, handoff: Handoff) -> Handoff:
+        """Flush before answering, so the response shows the row's final version."""
+        await self.session.flush()
+        return handoff
 
     async def _move(
         self,
@@ -212,7 +211,7 @@ class HandoffService:
         return handoff
 
     async def solving(self, principal: Principal, handoff_id: str) -> Handoff:
-        return await self._move(principal, handoff_id, State.SOLVING)
+        return await self._settled(await self._move(principal, handoff_id, State.SOLVING))
 
     async def resolve(self, principal: Principal, handoff_id: str, action: ResolutionAction) -> Handoff:
         """solved, then at once resume_requested: the agent's event stream carries the action."""
@@ -230,14 +229,12 @@ class HandoffService:
             self.session, self.bus, principal.tenant_id, handoff_id, State.RESUME_REQUESTED, SERVER,
             context=self.context,
         )  # fmt: skip
-        return handoff
+        return await self._settled(handoff)
 
     async def expire(self, principal: Principal, handoff_id: str, note: str | None) -> Handoff:
-        handoff = await self._move(
-            principal, handoff_id, State.EXPIRED, payload={"note": note} if note else {}
-        )
-        await self._purge(handoff)
-        return handoff
+        handoff = await self._move(principal, handoff_id, State.EXPIRED, payload={"note": note} if note else {})
+        await purge_ended(self.session, handoff)
+        return await self._settled(handoff)
 
     async def fail(self, principal: Principal, handoff_id: str, body: FailBody) -> Handoff:
         handoff = await self._move(
@@ -248,13 +245,13 @@ class HandoffService:
             payload={"detail": body.detail} if body.detail else {},
         )
         handoff.failure_reason = body.reason
-        await self._purge(handoff)
-        return handoff
+        await purge_ended(self.session, handoff)
+        return await self._settled(handoff)
 
     async def resumed(self, principal: Principal, handoff_id: str) -> Handoff:
         handoff = await self._move(principal, handoff_id, State.RESUMED)
         handoff.resolution = None
-        return handoff
+        return await self._settled(handoff)
 
     async def completed(self, principal: Principal, handoff_id: str, body: CompletedBody) -> Handoff:
         handoff = await self._move(
@@ -264,18 +261,8 @@ class HandoffService:
             payload={"task_outcome": body.task_outcome, **({"detail": body.detail} if body.detail else {})},
         )
         handoff.task_outcome = body.task_outcome
-        await self._purge(handoff)
-        return handoff
-
-    async def _purge(self, handoff: Handoff) -> None:
-        """A handoff that ended keeps no operator secret and no browser state (cookies are credentials)."""
-        if State(handoff.state) not in TERMINAL_STATES:
-            return
-        handoff.resolution = None
-        snapshot = await repository.get_snapshot(self.session, handoff.tenant_id, handoff.id)
-        if snapshot is not None and snapshot.blob is not None:
-            snapshot.blob = None
-            snapshot.purged_at = utcnow()
+        await purge_ended(self.session, handoff)
+        return await self._settled(handoff)
 
 
 def _seconds_since(moment: datetime) -> int:

@@ -54,8 +54,7 @@ def check_snapshot(snapshot: SnapshotIn, max_bytes: int) -> tuple[bytes, str]:
     total = len(image) + len(snapshot.dom.encode()) + cookie_bytes
     if total > max_bytes:
         raise PayloadTooLarge(
-            f"The snapshot is {total} bytes; the limit is {max_bytes}. "
-            "Send a JPEG screenshot of the viewport.",
+            f"The snapshot is {total} bytes; the limit is {max_bytes}. Send a JPEG screenshot of the viewport.",
             size_bytes=total,
             limit_bytes=max_bytes,
         )

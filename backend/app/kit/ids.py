@@ -16,6 +16,10 @@ PREFIXES = {
     "request": "req",
     "link": "lnk",
     "session": "ses",
+    "push_subscription": "psub",
+    "timer": "tmr",
+    "fence": "fnc",
+    "lead": "lead",
 }
 
 _ULID_RE = "[0-9A-HJKMNP-TV-Z]{26}"

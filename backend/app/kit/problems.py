@@ -68,6 +68,10 @@ class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 
 
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
 class Unprocessable(Problem):
     status, slug, title = 422, "unprocessable", "Unprocessable content"
 
@@ -93,9 +97,7 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _location(err.get("loc", ())), "message": err.get("msg", "invalid")} for err in exc.errors()
-    ]
+    errors = [{"field": _location(err.get("loc", ())), "message": err.get("msg", "invalid")} for err in exc.errors()]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     problem = Unprocessable(f"Request validation failed — {summary}", errors=jsonable_encoder(errors))
     return problem_response(problem, request)

@@ -25,7 +25,7 @@ class ActorNotAllowed(Forbidden):
 
     def __init__(self, current: State, target: State, actor: ActorType) -> None:
         super().__init__(
-            f"A {actor} may not move a handoff from '{current}' to '{target}'.",
+            f"Actor type '{actor}' may not move a handoff from '{current}' to '{target}'.",
             current_state=str(current),
             target_state=str(target),
             actor_type=str(actor),

@@ -1,24 +1,26 @@
 """The only writer of a handoff's `state`.
 
-`transition()` locks the handoff row (SELECT … FOR UPDATE on PostgreSQL; SQLite transactions already hold the
-write lock), checks the edge against the table, bumps `version` (the mapper compare-and-sets it, so a stale
-writer fails instead of overwriting), appends the audit record to the tenant's hash chain — taking the chain
-lock last, so it is held for as little time as possible — and runs the outbox hooks, all in the caller's
-transaction. Subscribers are woken only after that transaction commits.
+`transition()` locks the handoff row (SELECT … FOR UPDATE on PostgreSQL; SQLite write transactions already
+hold the database lock) once per transaction, checks the edge against the table, sets the state (the mapper
+compare-and-sets `version` when it flushes, so a stale writer fails instead of overwriting), records the audit
+event and runs the outbox hooks — all in the caller's transaction.
+
+The audit record joins the tenant's hash chain only when the transaction is about to commit
+(`seal_audit_chain`, called by `Database.transaction`): the chain-head row lock, which serialises a tenant's
+appends, is taken last and held only for the final flush and the commit. Subscribers are woken after commit.
 """
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as orm_event
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS_HASH, record_hash
-from app.db import after_commit
+from app.db import after_commit, before_commit
 from app.events.bus import EventBus, audit_channel, handoff_channel
 from app.kit.ids import new_id
 from app.kit.problems import NotFound
@@ -45,34 +47,36 @@ class RequestContext:
 SERVER = Actor(ActorType.SERVER, "batonpass")
 NO_CONTEXT = RequestContext()
 
-_state_writer_active: ContextVar[bool] = ContextVar("_state_writer_active", default=False)
+_LOCKED_KEY = "lifecycle.locked_handoffs"
+_PENDING_KEY = "lifecycle.pending_audit"
+_AUTHORISED = "_bp_authorised_state"
 
 
 class StateWrittenOutsideTransition(RuntimeError):
     pass
 
 
-@contextmanager
-def _writing_state() -> Iterator[None]:
-    token = _state_writer_active.set(True)
-    try:
-        yield
-    finally:
-        _state_writer_active.reset(token)
+def _authorise(handoff: Handoff, state: State) -> None:
+    handoff.__dict__[_AUTHORISED] = str(state)
 
 
 @orm_event.listens_for(Handoff, "before_update")
 def _guard_state_update(_mapper: Any, _connection: Any, target: Handoff) -> None:
-    if inspect(target).attrs.state.history.has_changes() and not _state_writer_active.get():
-        raise StateWrittenOutsideTransition(
-            f"handoff {target.id}: state may only change through transition()"
-        )
+    history = inspect(target).attrs.state.history
+    if history.has_changes() and target.__dict__.get(_AUTHORISED) != target.state:
+        raise StateWrittenOutsideTransition(f"handoff {target.id}: state may only change through transition()")
 
 
 @orm_event.listens_for(Handoff, "before_insert")
 def _guard_state_insert(_mapper: Any, _connection: Any, target: Handoff) -> None:
-    if not _state_writer_active.get():
+    if target.__dict__.get(_AUTHORISED) != target.state:
         raise StateWrittenOutsideTransition(f"handoff {target.id}: insert it through begin_lifecycle()")
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _refuse_unsealed_audit(session: Session) -> None:
+    if session.info.get(_PENDING_KEY):
+        raise RuntimeError("audit records pending: commit through Database.transaction(), which seals the chain")
 
 
 OutboxHook = Callable[[AsyncSession, Handoff, HandoffEvent], Awaitable[None]]
@@ -80,7 +84,10 @@ _outbox_hooks: list[OutboxHook] = []
 
 
 def register_outbox_hook(hook: OutboxHook) -> None:
-    """Subsystems that act on a transition inside its transaction (webhook rows, timers) hook in here."""
+    """Subsystems that act on a transition inside its transaction (webhook rows, timers) hook in here.
+
+    The event they get has every field of the audit record except `seq`, `prev_hash` and `hash`, which are
+    assigned when the chain is sealed at commit."""
     if hook not in _outbox_hooks:
         _outbox_hooks.append(hook)
 
@@ -112,7 +119,26 @@ def event_record(event: HandoffEvent) -> dict[str, Any]:
     }
 
 
-async def _append_to_chain(
+async def lock_handoff(session: AsyncSession, handoff_id: str, tenant_id: str | None = None) -> Handoff | None:
+    """The handoff, row-locked for the rest of this transaction; later calls in it cost no query."""
+    locked: set[str] = session.info.setdefault(_LOCKED_KEY, set())
+    if handoff_id in locked:
+        handoff = await session.get(Handoff, handoff_id)
+        if handoff is not None and (tenant_id is None or handoff.tenant_id == tenant_id):
+            return handoff
+        return None
+    query = select(Handoff).where(Handoff.id == handoff_id)
+    if tenant_id is not None:
+        query = query.where(Handoff.tenant_id == tenant_id)
+    handoff = (
+        await session.execute(query.with_for_update().execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+    if handoff is not None:
+        locked.add(handoff_id)
+    return handoff
+
+
+def _record(
     session: AsyncSession,
     handoff: Handoff,
     from_state: State | None,
@@ -122,18 +148,9 @@ async def _append_to_chain(
     payload: dict[str, Any],
     context: RequestContext,
 ) -> HandoffEvent:
-    head = (
-        await session.execute(
-            select(ChainHead).where(ChainHead.tenant_id == handoff.tenant_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if head is None:
-        head = ChainHead(tenant_id=handoff.tenant_id, seq=0, head_hash=GENESIS_HASH)
-        session.add(head)
     event = HandoffEvent(
         event_id=new_id("event"),
         tenant_id=handoff.tenant_id,
-        seq=head.seq + 1,
         handoff_id=handoff.id,
         occurred_at=rfc3339(utcnow()),
         actor_type=str(actor.type),
@@ -146,19 +163,38 @@ async def _append_to_chain(
         user_agent=context.user_agent,
         request_id=context.request_id,
         payload=payload,
-        prev_hash=head.head_hash,
-        hash="",
     )
-    event.hash = record_hash(event_record(event))
-    head.seq, head.head_hash = event.seq, event.hash
-    session.add(event)
+    pending: list[HandoffEvent] | None = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = []
+        before_commit(session, seal_audit_chain)
+    pending.append(event)
     return event
+
+
+async def seal_audit_chain(session: AsyncSession) -> None:
+    """Append this transaction's audit records to their tenants' chains: lock each chain head (last thing
+    before commit), assign seq and hashes in order, insert the records, move the head."""
+    pending: list[HandoffEvent] = session.info.pop(_PENDING_KEY, [])
+    for tenant_id in dict.fromkeys(e.tenant_id for e in pending):
+        head = (
+            await session.execute(select(ChainHead).where(ChainHead.tenant_id == tenant_id).with_for_update())
+        ).scalar_one_or_none()
+        if head is None:
+            head = ChainHead(tenant_id=tenant_id, seq=0, head_hash=GENESIS_HASH)
+            session.add(head)
+        for event in (e for e in pending if e.tenant_id == tenant_id):
+            event.seq = head.seq + 1
+            event.prev_hash = head.head_hash
+            event.hash = ""
+            event.hash = record_hash(event_record(event))
+            head.seq, head.head_hash = event.seq, event.hash
+            session.add(event)
 
 
 async def _after(session: AsyncSession, bus: EventBus | None, handoff: Handoff, event: HandoffEvent) -> None:
     for hook in list(_outbox_hooks):
         await hook(session, handoff, event)
-    await session.flush()
     if bus is not None:
         tenant_id, handoff_id = handoff.tenant_id, handoff.id
 
@@ -179,11 +215,12 @@ async def begin_lifecycle(
     context: RequestContext = NO_CONTEXT,
 ) -> HandoffEvent:
     """Insert a new handoff in its initial state, with its first audit record."""
-    with _writing_state():
-        handoff.state = INITIAL_STATE
-        session.add(handoff)
-        await session.flush()
-    event = await _append_to_chain(session, handoff, None, INITIAL_STATE, actor, None, payload or {}, context)
+    handoff.state = INITIAL_STATE
+    _authorise(handoff, INITIAL_STATE)
+    session.add(handoff)
+    await session.flush()  # rows that reference the handoff (snapshot, links) may follow in this transaction
+    session.info.setdefault(_LOCKED_KEY, set()).add(handoff.id)
+    event = _record(session, handoff, None, INITIAL_STATE, actor, None, payload or {}, context)
     await _after(session, bus, handoff, event)
     return event
 
@@ -201,14 +238,7 @@ async def transition(
     context: RequestContext = NO_CONTEXT,
 ) -> tuple[Handoff, HandoffEvent]:
     """Move a handoff along one edge of the lifecycle table, or raise without writing anything."""
-    handoff = (
-        await session.execute(
-            select(Handoff)
-            .where(Handoff.id == handoff_id, Handoff.tenant_id == tenant_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    handoff = await lock_handoff(session, handoff_id, tenant_id)
     if handoff is None:
         raise NotFound(f"No handoff {handoff_id} in this tenant.")
     current = State(handoff.state)
@@ -217,10 +247,9 @@ async def transition(
         raise IllegalTransition(handoff.id, current, to, allowed_targets(current))
     if actor.type not in allowed_actors:
         raise ActorNotAllowed(current, to, actor.type)
-    with _writing_state():
-        handoff.state = to
-        handoff.updated_at = utcnow()
-        await session.flush()
-    event = await _append_to_chain(session, handoff, current, to, actor, reason, payload or {}, context)
+    _authorise(handoff, to)
+    handoff.state = to
+    handoff.updated_at = utcnow()
+    event = _record(session, handoff, current, to, actor, reason, payload or {}, context)
     await _after(session, bus, handoff, event)
     return handoff, event

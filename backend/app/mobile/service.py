@@ -100,9 +100,7 @@ async def open_session(
 
 async def find_session(session: AsyncSession, token: str) -> OperatorSession | None:
     row = (
-        await session.execute(
-            select(OperatorSession).where(OperatorSession.token_hash == hash_session_token(token))
-        )
+        await session.execute(select(OperatorSession).where(OperatorSession.token_hash == hash_session_token(token)))
     ).scalar_one_or_none()
     if row is None or row.expires_at <= utcnow():
         return None
@@ -111,7 +109,5 @@ async def find_session(session: AsyncSession, token: str) -> OperatorSession | N
 
 async def find_link(session: AsyncSession, tenant_id: str, jti: str) -> MobileLink | None:
     return (
-        await session.execute(
-            select(MobileLink).where(MobileLink.jti == jti, MobileLink.tenant_id == tenant_id)
-        )
+        await session.execute(select(MobileLink).where(MobileLink.jti == jti, MobileLink.tenant_id == tenant_id))
     ).scalar_one_or_none()

@@ -58,7 +58,7 @@ class LinkSigner:
     def verify(self, token: str, *, handoff_id: str, now: datetime) -> LinkClaims:
         """Check signature, handoff and expiry — in that order, so a forged token learns nothing."""
         body, _, mac = token.partition(".")
-        if not body or not mac or not hmac.compare_digest(mac, self._mac(body)):
+        if not body or not mac or not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             raise InvalidLink("This link is not valid: its signature does not match.")
         try:
             payload = json.loads(_unb64(body))
@@ -73,7 +73,5 @@ class LinkSigner:
         if claims.handoff_id != handoff_id:
             raise InvalidLink("This link belongs to a different handoff.")
         if now >= claims.expires_at:
-            raise ExpiredLink(
-                "This link expired — ask for a new one.", expired_at=claims.expires_at.isoformat()
-            )
+            raise ExpiredLink("This link expired — ask for a new one.", expired_at=claims.expires_at.isoformat())
         return claims

@@ -30,6 +30,8 @@ class Handoff(Base):
     operator_id: Mapped[str | None] = mapped_column(String(40))
     resolution: Mapped[dict[str, Any] | None]
     task_outcome: Mapped[str | None] = mapped_column(String(40))
+    escalation: Mapped[dict[str, Any] | None]
+    """The routing decided at freeze: chain snapshot, position and the active fence token."""
     created_at: Mapped[datetime]
     opened_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

@@ -10,9 +10,7 @@ def link_token(mobile_url: str) -> str:
     return parse_qs(urlsplit(mobile_url).query)["t"][0]
 
 
-async def create_handoff(
-    client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any
-) -> dict[str, Any]:
+async def create_handoff(client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
     response = await client.post("/api/v1/handoffs", json=handoff_body(**overrides), headers=headers)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()

@@ -65,9 +65,7 @@ async def test_export_verifies_offline_and_names_the_broken_line(
     assert "BROKEN at line 3" in reordered.stdout
 
 
-async def test_export_records_have_the_documented_shape(
-    client: httpx.AsyncClient, tenant: TenantKeys
-) -> None:
+async def test_export_records_have_the_documented_shape(client: httpx.AsyncClient, tenant: TenantKeys) -> None:
     await create_handoff(client, tenant.agent)
     first = json.loads((await _export(client, tenant)).splitlines()[0])
     assert set(first) == {

@@ -1,5 +1,6 @@
 import base64
 import re
+from datetime import timedelta
 
 import httpx
 from conftest import TenantKeys
@@ -8,7 +9,7 @@ from support.flows import create_handoff
 from support.payloads import PLAIN_ARTICLE, handoff_body
 
 from app.db import Database
-from app.models import Snapshot
+from app.models import IdempotencyKey, Snapshot
 
 ULID_ID = re.compile(r"^h_[0-9A-HJKMNP-TV-Z]{26}$")
 
@@ -39,14 +40,10 @@ async def test_create_records_every_pipeline_step_in_the_event_stream(
     ]
 
 
-async def test_snapshot_is_stored_encrypted(
-    client: httpx.AsyncClient, tenant: TenantKeys, database: Database
-) -> None:
+async def test_snapshot_is_stored_encrypted(client: httpx.AsyncClient, tenant: TenantKeys, database: Database) -> None:
     created = await create_handoff(client, tenant.agent)
     async with database.readers() as session:
-        snapshot = (
-            await session.execute(select(Snapshot).where(Snapshot.handoff_id == created["id"]))
-        ).scalar_one()
+        snapshot = (await session.execute(select(Snapshot).where(Snapshot.handoff_id == created["id"]))).scalar_one()
     assert snapshot.blob is not None
     assert b"s3cr3t" not in snapshot.blob
     assert b"one-time-code" not in snapshot.blob
@@ -65,9 +62,7 @@ async def test_a_page_with_no_human_only_blocker_is_rejected_by_the_classifier(
     assert response.json()["mobile_url"] is None
 
 
-async def test_snapshot_with_a_password_value_is_refused(
-    client: httpx.AsyncClient, tenant: TenantKeys
-) -> None:
+async def test_snapshot_with_a_password_value_is_refused(client: httpx.AsyncClient, tenant: TenantKeys) -> None:
     body = handoff_body()
     body["snapshot"]["dom"] += '<input type="password" name="pw" value="hunter2">'
     response = await client.post("/api/v1/handoffs", json=body, headers=tenant.agent)
@@ -131,9 +126,7 @@ async def test_missing_or_wrong_api_key_is_401(client: httpx.AsyncClient) -> Non
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_idempotency_key_replays_the_same_handoff(
-    client: httpx.AsyncClient, tenant: TenantKeys
-) -> None:
+async def test_idempotency_key_replays_the_same_handoff(client: httpx.AsyncClient, tenant: TenantKeys) -> None:
     headers = {**tenant.agent, "Idempotency-Key": "run-42-step-7"}
     first = await client.post("/api/v1/handoffs", json=handoff_body(), headers=headers)
     second = await client.post("/api/v1/handoffs", json=handoff_body(), headers=headers)
@@ -143,9 +136,7 @@ async def test_idempotency_key_replays_the_same_handoff(
     assert len(listing.json()["items"]) == 1
 
 
-async def test_idempotency_key_with_a_different_body_is_refused(
-    client: httpx.AsyncClient, tenant: TenantKeys
-) -> None:
+async def test_idempotency_key_with_a_different_body_is_refused(client: httpx.AsyncClient, tenant: TenantKeys) -> None:
     headers = {**tenant.agent, "Idempotency-Key": "k1"}
     await client.post("/api/v1/handoffs", json=handoff_body(), headers=headers)
     response = await client.post("/api/v1/handoffs", json=handoff_body(task="other"), headers=headers)
@@ -159,12 +150,36 @@ async def test_list_filters_and_paginates_newest_first(client: httpx.AsyncClient
     assert [h["id"] for h in page["items"]] == ids[::-1][:2]
     seen = [h["id"] for h in page["items"]]
     while page["next_cursor"]:
-        page = (
-            await client.get(f"/api/v1/handoffs?limit=2&cursor={page['next_cursor']}", headers=tenant.agent)
-        ).json()
+        page = (await client.get(f"/api/v1/handoffs?limit=2&cursor={page['next_cursor']}", headers=tenant.agent)).json()
         seen += [h["id"] for h in page["items"]]
     assert seen == ids[::-1]
     only = (await client.get("/api/v1/handoffs?agent_id=agent_1&state=notified", headers=tenant.agent)).json()
     assert {h["id"] for h in only["items"]} == {ids[1], ids[3]}
     bad = await client.get("/api/v1/handoffs?state=nonsense", headers=tenant.agent)
     assert bad.status_code == 422
+
+
+async def test_an_oversized_request_body_is_refused_before_parsing(
+    client: httpx.AsyncClient, tenant: TenantKeys
+) -> None:
+    response = await client.post(
+        "/api/v1/handoffs",
+        content=b"{" + b" " * (12 * 1024 * 1024) + b"}",
+        headers={**tenant.agent, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "request body is over" in response.json()["detail"]
+
+
+async def test_idempotency_key_is_forgotten_after_its_ttl(
+    client: httpx.AsyncClient, tenant: TenantKeys, database: Database
+) -> None:
+    headers = {**tenant.agent, "Idempotency-Key": "old-key"}
+    first = (await client.post("/api/v1/handoffs", json=handoff_body(), headers=headers)).json()
+    async with database.transaction() as session:
+        row = await session.get(IdempotencyKey, (tenant.tenant_id, "old-key"))
+        assert row is not None
+        row.created_at = row.created_at - timedelta(days=2)
+    second = (await client.post("/api/v1/handoffs", json=handoff_body(task="new"), headers=headers)).json()
+    assert second["id"] != first["id"]

@@ -86,9 +86,7 @@ async def test_expired_link_is_410(client: httpx.AsyncClient, tenant: TenantKeys
     assert "expired" in response.json()["detail"]
 
 
-async def test_open_sets_a_strict_httponly_session_cookie(
-    client: httpx.AsyncClient, tenant: TenantKeys
-) -> None:
+async def test_open_sets_a_strict_httponly_session_cookie(client: httpx.AsyncClient, tenant: TenantKeys) -> None:
     created = await create_handoff(client, tenant.agent)
     response = await client.post(
         f"/api/v1/handoffs/{created['id']}/open", json={"token": link_token(created["mobile_url"])}
@@ -102,9 +100,7 @@ async def test_open_sets_a_strict_httponly_session_cookie(
     assert solving.status_code == 200
 
 
-async def test_operator_session_only_reaches_its_own_handoff(
-    client: httpx.AsyncClient, tenant: TenantKeys
-) -> None:
+async def test_operator_session_only_reaches_its_own_handoff(client: httpx.AsyncClient, tenant: TenantKeys) -> None:
     first = await create_handoff(client, tenant.agent)
     second = await create_handoff(client, tenant.agent)
     operator = await open_handoff(client, first)
@@ -127,20 +123,14 @@ async def test_expire_needs_admin_and_kills_the_link(client: httpx.AsyncClient, 
     created = await create_handoff(client, tenant.agent)
     hid = created["id"]
     assert (await client.post(f"/api/v1/handoffs/{hid}/expire", headers=tenant.agent)).status_code == 403
-    expired = await client.post(
-        f"/api/v1/handoffs/{hid}/expire", json={"note": "stale"}, headers=tenant.admin
-    )
+    expired = await client.post(f"/api/v1/handoffs/{hid}/expire", json={"note": "stale"}, headers=tenant.admin)
     assert expired.json()["state"] == "expired"
-    response = await client.post(
-        f"/api/v1/handoffs/{hid}/open", json={"token": link_token(created["mobile_url"])}
-    )
+    response = await client.post(f"/api/v1/handoffs/{hid}/open", json={"token": link_token(created["mobile_url"])})
     assert response.status_code == 409
     assert response.json()["current_state"] == "expired"
 
 
-@pytest.mark.parametrize(
-    "reason", ["operator_declined", "resume_failed", "domain_changed", "agent_cancelled"]
-)
+@pytest.mark.parametrize("reason", ["operator_declined", "resume_failed", "domain_changed", "agent_cancelled"])
 async def test_fail_records_the_reason(client: httpx.AsyncClient, tenant: TenantKeys, reason: str) -> None:
     created = await create_handoff(client, tenant.agent)
     response = await client.post(

@@ -39,15 +39,11 @@ async def _live_tenant(settings: Settings) -> TenantKeys:
         await database.dispose()
 
 
-async def test_handoff_stream_shows_each_step_and_ends_at_terminal(
-    settings: Settings, live_server: LiveServer
-) -> None:
+async def test_handoff_stream_shows_each_step_and_ends_at_terminal(settings: Settings, live_server: LiveServer) -> None:
     keys = await _live_tenant(settings)
     async with httpx.AsyncClient(base_url=live_server.url, timeout=20) as client:
         created = await create_handoff(client, keys.agent)
-        stream = asyncio.create_task(
-            _collect(f"{live_server.url}/api/v1/handoffs/{created['id']}/events", keys.agent)
-        )
+        stream = asyncio.create_task(_collect(f"{live_server.url}/api/v1/handoffs/{created['id']}/events", keys.agent))
         await asyncio.sleep(0.3)
         await drive_to_completed(client, keys.agent, created)
         events = await asyncio.wait_for(stream, 20)  # returns only because the stream ended itself
@@ -61,9 +57,7 @@ async def test_handoff_stream_shows_each_step_and_ends_at_terminal(
     assert solved["data"]["resolution"] == {"type": "otp", "code": "123456"}
 
 
-async def test_reconnect_with_last_event_id_misses_nothing(
-    settings: Settings, live_server: LiveServer
-) -> None:
+async def test_reconnect_with_last_event_id_misses_nothing(settings: Settings, live_server: LiveServer) -> None:
     keys = await _live_tenant(settings)
     url_base = f"{live_server.url}/api/v1/handoffs"
     async with httpx.AsyncClient(base_url=live_server.url, timeout=20) as client:
@@ -75,9 +69,7 @@ async def test_reconnect_with_last_event_id_misses_nothing(
         operator = await open_handoff(client, created)
         await client.post(f"/api/v1/handoffs/{created['id']}/solving", headers=operator)
 
-        rest = await _collect(
-            f"{url_base}/{created['id']}/events", keys.agent, until=4, last_event_id=first[-1]["id"]
-        )
+        rest = await _collect(f"{url_base}/{created['id']}/events", keys.agent, until=4, last_event_id=first[-1]["id"])
     assert [e["data"]["state"] for e in rest] == ["frozen", "notified", "opened", "solving"]
 
 
@@ -86,9 +78,7 @@ async def test_stream_sends_ping_comments(settings: Settings, live_server: LiveS
     async with httpx.AsyncClient(base_url=live_server.url, timeout=20) as client:
         created = await create_handoff(client, keys.agent)
         raw = b""
-        async with client.stream(
-            "GET", f"/api/v1/handoffs/{created['id']}/events", headers=keys.agent
-        ) as response:
+        async with client.stream("GET", f"/api/v1/handoffs/{created['id']}/events", headers=keys.agent) as response:
             async for chunk in response.aiter_bytes():
                 raw += chunk
                 if b": ping" in raw:
@@ -112,9 +102,7 @@ async def test_audit_and_trace_streams(settings: Settings, live_server: LiveServ
     keys = await _live_tenant(settings)
     async with httpx.AsyncClient(base_url=live_server.url, timeout=20) as client:
         audit = asyncio.create_task(_collect(f"{live_server.url}/api/v1/audit/stream", keys.admin, until=4))
-        trace = asyncio.create_task(
-            _collect(f"{live_server.url}/api/v1/audit/trace/stream", keys.admin, until=3)
-        )
+        trace = asyncio.create_task(_collect(f"{live_server.url}/api/v1/audit/trace/stream", keys.admin, until=4))
         await asyncio.sleep(0.3)
         created = await create_handoff(client, keys.agent)
         audit_events = await asyncio.wait_for(audit, 20)
@@ -122,8 +110,20 @@ async def test_audit_and_trace_streams(settings: Settings, live_server: LiveServ
     assert [e["data"]["to_state"] for e in audit_events] == ["created", "detected", "frozen", "notified"]
     assert all(e["data"]["handoff_id"] == created["id"] for e in audit_events)
     kinds = [e["event"] for e in trace_events]
-    assert kinds == ["classifier.verdict", "pipeline.freeze", "notify.attempt"]
+    assert kinds == ["classifier.verdict", "pipeline.freeze", "policy.decisions", "notify.attempt"]
     verdict = trace_events[0]["data"]["data"]
     assert verdict["confirmed"] is True
     assert verdict["features"]
     assert trace_events[0]["data"]["duration_ms"] >= 0
+
+
+async def test_reconnecting_after_the_terminal_event_ends_at_once(settings: Settings, live_server: LiveServer) -> None:
+    keys = await _live_tenant(settings)
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=20) as client:
+        created = await create_handoff(client, keys.agent)
+        await drive_to_completed(client, keys.agent, created)
+        url = f"{live_server.url}/api/v1/handoffs/{created['id']}/events"
+        everything = await asyncio.wait_for(_collect(url, keys.agent), 10)
+        after = await asyncio.wait_for(_collect(url, keys.agent, last_event_id=everything[-1]["id"]), 10)
+    assert everything[-1]["data"]["state"] == "completed"
+    assert [e for e in after if e["event"].startswith("handoff.")] == []

@@ -28,9 +28,7 @@ async def test_another_tenants_handoff_is_404(
     theirs = await create_handoff(client, other_tenant.agent)
     for caller in callers:
         headers = tenant.agent if caller == "agent" else tenant.admin
-        response = await client.request(
-            method, f"/api/v1/handoffs/{theirs['id']}{suffix}", json=body, headers=headers
-        )
+        response = await client.request(method, f"/api/v1/handoffs/{theirs['id']}{suffix}", json=body, headers=headers)
         assert response.status_code == 404, (suffix, caller, response.text)
         assert response.headers["content-type"] == "application/problem+json"
     state = (await client.get(f"/api/v1/handoffs/{theirs['id']}", headers=other_tenant.agent)).json()["state"]

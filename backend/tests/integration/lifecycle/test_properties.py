@@ -58,9 +58,7 @@ async def test_random_operations_follow_the_table_and_keep_the_chain(
         target, actor_type = data.draw(move, label="move")
         try:
             async with database.transaction() as session:
-                await transition(
-                    session, bus, tenant.tenant_id, handoff.id, target, Actor(actor_type, "prop")
-                )
+                await transition(session, bus, tenant.tenant_id, handoff.id, target, Actor(actor_type, "prop"))
         except Problem:
             assert not is_legal(model, target, actor_type)
         else:

@@ -45,9 +45,7 @@ async def test_concurrent_resolves_have_exactly_one_winner(
     assert set(outcomes) - {"won"} == {"lost:solved"}
     async with database.readers() as session:
         solved = await session.execute(
-            select(HandoffEvent).where(
-                HandoffEvent.handoff_id == created["id"], HandoffEvent.to_state == "solved"
-            )
+            select(HandoffEvent).where(HandoffEvent.handoff_id == created["id"], HandoffEvent.to_state == "solved")
         )
         assert len(solved.scalars().all()) == 1
     assert (await verify_tenant_chain(database, tenant.tenant_id)).ok
@@ -74,9 +72,7 @@ async def test_a_failing_outbox_hook_rolls_back_state_and_audit_row(
 
     async with database.readers() as session:
         handoff = (await session.execute(select(Handoff).where(Handoff.id == created["id"]))).scalar_one()
-        events = (
-            await session.execute(select(HandoffEvent).where(HandoffEvent.handoff_id == created["id"]))
-        ).all()
+        events = (await session.execute(select(HandoffEvent).where(HandoffEvent.handoff_id == created["id"]))).all()
     assert handoff.state == "notified"
     assert len(events) == 4
     assert (await verify_tenant_chain(database, tenant.tenant_id)).ok
@@ -99,9 +95,7 @@ async def test_api_request_that_fails_midway_leaves_nothing(
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     async with database.readers() as session:
-        assert (
-            await session.execute(select(Handoff).where(Handoff.tenant_id == tenant.tenant_id))
-        ).first() is None
+        assert (await session.execute(select(Handoff).where(Handoff.tenant_id == tenant.tenant_id))).first() is None
         assert (
             await session.execute(select(HandoffEvent).where(HandoffEvent.tenant_id == tenant.tenant_id))
         ).first() is None
@@ -129,9 +123,5 @@ async def test_illegal_transition_writes_nothing(
                 Actor(ActorType.AGENT, "key_x"),
             )  # fmt: skip
     async with database.readers() as session:
-        count = len(
-            (
-                await session.execute(select(HandoffEvent).where(HandoffEvent.handoff_id == created["id"]))
-            ).all()
-        )
+        count = len((await session.execute(select(HandoffEvent).where(HandoffEvent.handoff_id == created["id"]))).all())
     assert count == 4

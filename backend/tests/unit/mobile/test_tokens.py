@@ -43,7 +43,7 @@ def test_bound_to_its_handoff() -> None:
         signer.verify(_token(signer), handoff_id="h_2", now=NOW)
 
 
-@pytest.mark.parametrize("garbage", ["", ".", "abc", "abc.def", "....."])
+@pytest.mark.parametrize("garbage", ["", ".", "abc", "abc.def", ".....", "é.ü", "abc.\u0100"])
 def test_garbage_is_invalid(garbage: str) -> None:
     with pytest.raises(InvalidLink):
         LinkSigner(b"s" * 32).verify(garbage, handoff_id="h_1", now=NOW)
