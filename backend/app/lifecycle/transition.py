@@ -79,12 +79,13 @@ def _refuse_unsealed_audit(session: Session) -> None:
         raise RuntimeError("audit records pending: commit through Database.transaction(), which seals the chain")
 
 
-OutboxHook = Callable[[AsyncSession, Handoff, HandoffEvent], Awaitable[None]]
+OutboxHook = Callable[[AsyncSession, EventBus | None, Handoff, HandoffEvent], Awaitable[None]]
 _outbox_hooks: list[OutboxHook] = []
 
 
 def register_outbox_hook(hook: OutboxHook) -> None:
-    """Subsystems that act on a transition inside its transaction (webhook rows, timers) hook in here.
+    """Subsystems that act on a transition inside its transaction (webhook rows, timers) hook in here, as
+    `hook(session, bus, handoff, event)`; the bus is for after-commit wake-ups.
 
     The event they get has every field of the audit record except `seq`, `prev_hash` and `hash`, which are
     assigned when the chain is sealed at commit."""
@@ -194,7 +195,7 @@ async def seal_audit_chain(session: AsyncSession) -> None:
 
 async def _after(session: AsyncSession, bus: EventBus | None, handoff: Handoff, event: HandoffEvent) -> None:
     for hook in list(_outbox_hooks):
-        await hook(session, handoff, event)
+        await hook(session, bus, handoff, event)
     if bus is not None:
         tenant_id, handoff_id = handoff.tenant_id, handoff.id
 

@@ -16,7 +16,7 @@ from app.audit.trace import record_trace
 from app.auth.principal import Principal
 from app.crypto.snapshots import SnapshotDecryptionError
 from app.db import after_commit
-from app.events.bus import handoff_channel
+from app.events.bus import EventBus, handoff_channel
 from app.handoffs import repository as handoffs_repository
 from app.handoffs.schemas import Viewport
 from app.handoffs.service import handoff_out
@@ -269,7 +269,9 @@ def _media_type(image: bytes) -> str:
     raise Unprocessable("A frame must be a JPEG, PNG or WebP image.", field="image")
 
 
-async def purge_relay_on_end(session: AsyncSession, handoff: Handoff, event: HandoffEvent) -> None:
+async def purge_relay_on_end(
+    session: AsyncSession, _bus: EventBus | None, handoff: Handoff, event: HandoffEvent
+) -> None:
     """Outbox hook: when a handoff ends, its frames are deleted and typed text is reduced to its length."""
     if State(event.to_state) not in TERMINAL_STATES:
         return

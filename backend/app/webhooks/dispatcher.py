@@ -27,7 +27,7 @@ from app.kit.timeutil import rfc3339, utcnow
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.runtime import Runtime
 from app.webhooks import repository
-from app.webhooks.outbox import WAKE_CHANNEL, attach_bus, detach_bus
+from app.webhooks.outbox import WAKE_CHANNEL
 from app.webhooks.retry import Status, decide, parse_retry_after
 from app.webhooks.signing import webhook_headers
 from app.webhooks.ssrf import ShardedTransport, TargetRefused, parse_target
@@ -417,19 +417,16 @@ class Dispatcher:
 
 async def run_dispatcher(runtime: Runtime, stop_event: asyncio.Event) -> None:
     """Send webhooks until `stop_event` is set: the server's lifespan runs this, and so can a worker."""
-    attach_bus(runtime.bus)
     client = make_client(runtime.settings)
     try:
         await Dispatcher(runtime, client).run(stop_event)
     finally:
         await client.aclose()
-        detach_bus(runtime.bus)
 
 
 @asynccontextmanager
 async def running_webhooks(runtime: Runtime) -> AsyncIterator[None]:
-    """The webhooks part of the app's lifespan: wake-ups always, the dispatcher unless turned off."""
-    attach_bus(runtime.bus)
+    """The webhooks part of the app's lifespan: the dispatcher, unless turned off."""
     stop = asyncio.Event()
     task = (
         asyncio.create_task(run_dispatcher(runtime, stop), name="batonpass-webhook-dispatcher")
@@ -445,4 +442,3 @@ async def running_webhooks(runtime: Runtime) -> AsyncIterator[None]:
                 await task
             except Exception:
                 log.exception("webhook dispatcher ended with an error")
-        detach_bus(runtime.bus)

@@ -5,7 +5,7 @@ happen and never lost for one that did. After the commit the dispatchers are wok
 (with Redis, dispatchers in other processes too); their polling is only the fallback.
 """
 
-from collections import Counter
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,24 +23,14 @@ WAKE_CHANNEL = "webhooks:due"
 _SUBSCRIPTIONS_KEY = "webhooks.subscriptions"
 _WAKE_KEY = "webhooks.wake_pending"
 
-# The outbox hook gets a session, not the runtime: the buses of the runtimes alive in this process are
-# registered here by the app's lifespan (and by a standalone dispatcher), counted so nesting is harmless.
-_buses: Counter[EventBus] = Counter()
 
+def wake_dispatchers(bus: EventBus) -> Callable[[], Awaitable[None]]:
+    """An after-commit hook that wakes every dispatcher listening on `bus` (other processes too, with Redis)."""
 
-def attach_bus(bus: EventBus) -> None:
-    _buses[bus] += 1
-
-
-def detach_bus(bus: EventBus) -> None:
-    _buses[bus] -= 1
-    if _buses[bus] <= 0:
-        del _buses[bus]
-
-
-async def wake_dispatchers() -> None:
-    for bus in list(_buses):
+    async def wake() -> None:
         await bus.publish(WAKE_CHANNEL)
+
+    return wake
 
 
 async def _subscriptions(session: AsyncSession, tenant_id: str) -> list[tuple[str, list[str]]]:
@@ -59,7 +49,7 @@ async def _subscriptions(session: AsyncSession, tenant_id: str) -> list[tuple[st
     return cache[tenant_id]
 
 
-async def write_deliveries(session: AsyncSession, handoff: Handoff, event: HandoffEvent) -> None:
+async def write_deliveries(session: AsyncSession, bus: EventBus | None, handoff: Handoff, event: HandoffEvent) -> None:
     event_type = event_type_of(event)
     endpoints = [
         endpoint_id
@@ -92,14 +82,9 @@ async def write_deliveries(session: AsyncSession, handoff: Handoff, event: Hando
                 delivered_at=None,
             )
         )
-    if not session.info.get(_WAKE_KEY):
+    if bus is not None and not session.info.get(_WAKE_KEY):
         session.info[_WAKE_KEY] = True
-
-        async def wake() -> None:
-            session.info.pop(_WAKE_KEY, None)
-            await wake_dispatchers()
-
-        after_commit(session, wake)
+        after_commit(session, wake_dispatchers(bus))
 
 
 register_outbox_hook(write_deliveries)

@@ -208,7 +208,7 @@ class WebhookService:
         delivery.schedule_step = 0
         delivery.next_attempt_at = now
         delivery.updated_at = now
-        after_commit(self.session, wake_dispatchers)
+        after_commit(self.session, wake_dispatchers(self.runtime.bus))
         return delivery
 
     async def replay_failed_since(self, endpoint_id: str, since: datetime) -> int:
@@ -217,7 +217,7 @@ class WebhookService:
         self._ensure_enabled(endpoint)
         queued = await repository.requeue_failed_since(self.session, endpoint.id, since, utcnow())
         if queued:
-            after_commit(self.session, wake_dispatchers)
+            after_commit(self.session, wake_dispatchers(self.runtime.bus))
         return queued
 
     @staticmethod

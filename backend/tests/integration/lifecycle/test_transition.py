@@ -81,7 +81,7 @@ async def test_a_failing_outbox_hook_rolls_back_state_and_audit_row(
 async def test_api_request_that_fails_midway_leaves_nothing(
     app: FastAPI, tenant: TenantKeys, database: Database
 ) -> None:
-    async def broken_hook(_session: object, _handoff: object, event: HandoffEvent) -> None:
+    async def broken_hook(_session: object, _bus: object, _handoff: object, event: HandoffEvent) -> None:
         if event.to_state == "frozen":
             raise RuntimeError("disk full")
 
