@@ -58,8 +58,8 @@ run: install frontend-build ## migrate, bootstrap the dev tenant; API + PWA on :
 lint: install ## ruff lint + format check
 	cd $(BACKEND) && .venv/bin/ruff check app tests && .venv/bin/ruff format --check app tests
 	cd $(BACKEND) && .venv/bin/ruff check ../e2e && .venv/bin/ruff format --check ../e2e
-	cd $(BACKEND) && .venv/bin/ruff check --config pyproject.toml ../bench/mobile_tap_latency.py \
-		&& .venv/bin/ruff format --check --config pyproject.toml ../bench/mobile_tap_latency.py
+	cd $(BACKEND) && .venv/bin/ruff check --config pyproject.toml ../bench \
+		&& .venv/bin/ruff format --check --config pyproject.toml ../bench
 
 typecheck: install ## mypy --strict
 	cd $(BACKEND) && .venv/bin/mypy app tests

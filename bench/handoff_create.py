@@ -66,9 +66,7 @@ LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
-    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
     "root": {"level": "WARNING", "handlers": ["stderr"]},
     # The console channel logs one WARNING line per handoff: thousands per second would measure the log.
     "loggers": {"batonpass.notify.console": {"level": "ERROR"}},
@@ -294,9 +292,7 @@ def fetch_server_timings(server: Server, settle_s: float = 30.0) -> list[float]:
 class Generator:
     name = "?"
 
-    def run(
-        self, url: str, headers: dict[str, str], body: bytes, connections: int, seconds: float, cap: int
-    ) -> Run:
+    def run(self, url: str, headers: dict[str, str], body: bytes, connections: int, seconds: float, cap: int) -> Run:
         raise NotImplementedError
 
 
@@ -308,9 +304,7 @@ class Wrk(Generator):
         first = (version.stdout + version.stderr).strip().splitlines()
         self.name = first[0].split(" [")[0] if first else "wrk"
 
-    def run(
-        self, url: str, headers: dict[str, str], body: bytes, connections: int, seconds: float, cap: int
-    ) -> Run:
+    def run(self, url: str, headers: dict[str, str], body: bytes, connections: int, seconds: float, cap: int) -> Run:
         body_path = self.workdir / "body.json"
         body_path.write_bytes(body)
         auth = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
@@ -355,9 +349,7 @@ class HttpxLoop(Generator):
     def __init__(self, pin: str | None) -> None:
         self.pin = pin
 
-    def run(
-        self, url: str, headers: dict[str, str], body: bytes, connections: int, seconds: float, cap: int
-    ) -> Run:
+    def run(self, url: str, headers: dict[str, str], body: bytes, connections: int, seconds: float, cap: int) -> Run:
         affinity = None
         if self.pin is not None and hasattr(os, "sched_setaffinity"):
             affinity = os.sched_getaffinity(0)
@@ -447,9 +439,7 @@ async def check_outcome(url: str, tenant_id: str) -> list[str]:
     try:
         async with database.readers() as session:
             rows = await session.execute(
-                select(Handoff.state, func.count())
-                .where(Handoff.tenant_id == tenant_id)
-                .group_by(Handoff.state)
+                select(Handoff.state, func.count()).where(Handoff.tenant_id == tenant_id).group_by(Handoff.state)
             )
             states = {str(state): int(count) for state, count in rows.all()}
         verdict = await verify_tenant_chain(database, tenant_id)
@@ -607,17 +597,13 @@ def report(results: list[DatabaseResult], args: argparse.Namespace) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per case (default 8)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per case (default 2)")
     parser.add_argument(
         "--connections", default="1,16", help="comma-separated closed-loop connection counts (default 1,16)"
     )
-    parser.add_argument(
-        "--max-requests", type=int, default=200_000, help="cap on requests per run (default 200000)"
-    )
+    parser.add_argument("--max-requests", type=int, default=200_000, help="cap on requests per run (default 200000)")
     parser.add_argument(
         "--databases", default="sqlite,postgres", help="which of sqlite,postgres (postgres needs a URL)"
     )
@@ -635,15 +621,11 @@ def main(argv: list[str] | None = None) -> int:
     cpus = os.cpu_count() or 1
     pin = not args.no_pin and cpus >= 2 and shutil.which("taskset") is not None
     server_pin, load_pin = ("0", "1") if pin else (None, None)
-    postgres_url = os.environ.get("BATONPASS_BENCH_POSTGRES_URL") or os.environ.get(
-        "BATONPASS_TEST_POSTGRES_URL"
-    )
+    postgres_url = os.environ.get("BATONPASS_BENCH_POSTGRES_URL") or os.environ.get("BATONPASS_TEST_POSTGRES_URL")
 
     with tempfile.TemporaryDirectory(prefix="bp-bench-") as tmp:
         workdir = Path(tmp)
-        generator: Generator = (
-            Wrk(workdir, load_pin) if shutil.which("wrk") and not args.httpx else HttpxLoop(load_pin)
-        )
+        generator: Generator = Wrk(workdir, load_pin) if shutil.which("wrk") and not args.httpx else HttpxLoop(load_pin)
         out("Baton Pass bench — handoff creation vs a bare POST-plus-one-commit ceiling (same machine, run)")
         out(
             f"machine: {cpus} CPUs, {platform.system()} {platform.release()}, "
@@ -673,9 +655,7 @@ def main(argv: list[str] | None = None) -> int:
             out("sqlite (WAL, synchronous=FULL, SQLAlchemy async + aiosqlite, BEGIN IMMEDIATE)")
             ours_url = f"sqlite+aiosqlite:///{workdir / 'ours.db'}"
             ceiling_url = f"sqlite+aiosqlite:///{workdir / 'ceiling.db'}"
-            results.append(
-                bench_database("sqlite", ours_url, ceiling_url, args, generator, workdir, body, server_pin)
-            )
+            results.append(bench_database("sqlite", ours_url, ceiling_url, args, generator, workdir, body, server_pin))
         if "postgres" in args.databases:
             out()
             if not postgres_url:
@@ -684,9 +664,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 out("postgres (SQLAlchemy async + asyncpg; a private database for this run, dropped after)")
                 with private_postgres(postgres_url) as url:
-                    results.append(
-                        bench_database("postgres", url, url, args, generator, workdir, body, server_pin)
-                    )
+                    results.append(bench_database("postgres", url, url, args, generator, workdir, body, server_pin))
         report(results, args)
         out()
         out(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

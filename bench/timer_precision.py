@@ -15,21 +15,20 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
-from sqlalchemy import make_url, text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.config import Settings  # noqa: E402
-from app.kit.timeutil import utcnow  # noqa: E402
-from app.migrate import migrate  # noqa: E402
-from app.runtime import Runtime  # noqa: E402
-from app.timers.service import complete, lock_pending, schedule  # noqa: E402
-from app.timers.worker import TimerWorker  # noqa: E402
+from app.config import Settings
+from app.kit.timeutil import utcnow
+from app.migrate import migrate
+from app.runtime import Runtime
+from app.timers.service import complete, lock_pending, schedule
+from app.timers.worker import TimerWorker
 
 TIMERS = 1000
 SPREAD_S = 10.0
