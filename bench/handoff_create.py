@@ -35,8 +35,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,8 +45,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 BACKEND_DIR = BENCH_DIR.parent / "backend"
 sys.path.insert(0, str(BACKEND_DIR))
 
-from sqlalchemy import func, make_url, select, text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from _postgres import private_database_sync  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from app.audit.export import verify_tenant_chain  # noqa: E402
 from app.auth.keys import Scope, create_api_key  # noqa: E402
@@ -400,26 +399,6 @@ class HttpxLoop(Generator):
 # ---------------------------------------------------------------------------------------------- databases
 
 
-@contextmanager
-def private_postgres(admin_url: str) -> Iterator[str]:
-    """A database of our own for the run, dropped afterwards (as tests/conftest.py does)."""
-    name = f"bp_bench_{os.getpid()}_{secrets.token_hex(3)}"
-
-    async def execute(statement: str) -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 async def prepare_tenant(url: str) -> tuple[str, str]:
     """Migrate and create a tenant with an agent key by calling the app code directly."""
     database = Database(url)
@@ -663,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
                 out("          e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test")
             else:
                 out("postgres (SQLAlchemy async + asyncpg; a private database for this run, dropped after)")
-                with private_postgres(postgres_url) as url:
+                with private_database_sync(postgres_url) as url:
                     results.append(bench_database("postgres", url, url, args, generator, workdir, body, server_pin))
         report(results, args)
         out()

@@ -19,12 +19,10 @@ import asyncio
 import contextlib
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,12 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "e2e"), str(ROOT / "backend")]
 
 import httpx  # noqa: E402
+from _postgres import private_database  # noqa: E402
 from harness import launch_chromium, new_tenant, start_backend  # noqa: E402
 from httpx_sse import aconnect_sse  # noqa: E402
 from playwright.async_api import Page, async_playwright  # noqa: E402
 from scripted_agent import ScriptedAgent  # noqa: E402
-from sqlalchemy import make_url, text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 COUNTER_PAGE = """<!doctype html><html><head><title>Counter</title><style>
 body { font: 20px system-ui; margin: 0; } button { position: absolute; left: 540px; top: 340px;
@@ -176,21 +173,6 @@ def report(runs: list[Run], config: str) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-@contextlib.asynccontextmanager
-async def private_postgres(admin_url: str) -> AsyncIterator[str]:
-    """A database of its own for the run, dropped afterwards."""
-    name = f"bp_bench_tap_{os.getpid()}_{secrets.token_hex(3)}"
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with engine.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await engine.dispose()
-
-
 async def bench(database_url: str | None, taps: int, warmup: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bp-bench-tap-") as tmp:
         backend = start_backend(Path(tmp), database_url=database_url)
@@ -234,7 +216,7 @@ async def main() -> None:
         sys.stdout.write("\npostgres: skipped — set BATONPASS_BENCH_POSTGRES_URL (or BATONPASS_TEST_POSTGRES_URL)\n")
         return
     sys.stdout.write("\n")
-    async with private_postgres(postgres_url) as url:
+    async with private_database(postgres_url, "bp_bench_tap") as url:
         await bench(url, args.taps, args.warmup)
 
 

@@ -11,7 +11,6 @@ its due time at p99.
 
 import asyncio
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -20,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from _postgres import private_database
 
 from app.config import Settings
 from app.kit.timeutil import utcnow
@@ -93,22 +92,6 @@ async def durable_lags(url: str, data_dir: Path) -> list[float]:
     return lags
 
 
-async def private_postgres(admin_url: str) -> tuple[str, str]:
-    name = f"bp_bench_{secrets.token_hex(3)}"
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres(admin_url: str, name: str) -> None:
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
-
-
 def report(label: str, lags: list[float], baseline: list[float]) -> None:
     p50, p99 = statistics.median(lags), _pct(lags, 0.99)
     b50, b99 = statistics.median(baseline), _pct(baseline, 0.99)
@@ -127,11 +110,8 @@ async def main() -> None:
         report("durable timers, SQLite", lags, baseline)
         admin = os.environ.get("BATONPASS_BENCH_POSTGRES_URL")
         if admin:
-            name, url = await private_postgres(admin)
-            try:
+            async with private_database(admin) as url:
                 report("durable timers, PostgreSQL", await durable_lags(url, Path(tmp)), baseline)
-            finally:
-                await drop_postgres(admin, name)
         else:
             sys.stdout.write("PostgreSQL not measured: set BATONPASS_BENCH_POSTGRES_URL\n")
 

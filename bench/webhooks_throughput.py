@@ -18,7 +18,6 @@ import asyncio
 import base64
 import os
 import platform
-import secrets
 import shutil
 import socket
 import subprocess
@@ -33,8 +32,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
 import httpx
-from sqlalchemy import func, insert, make_url, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from _postgres import private_database_sync
+from sqlalchemy import func, insert, select
 
 from app.config import Settings
 from app.kit.ids import new_id
@@ -117,26 +116,6 @@ def receiver(pin: bool) -> Iterator[str]:
 
 def received(url: str) -> int:
     return int(httpx.get(url, timeout=5).text)
-
-
-@contextmanager
-def private_postgres(admin_url: str) -> Iterator[str]:
-    """A database of our own for the run, dropped afterwards (as tests/conftest.py does)."""
-    name = f"bp_bench_{os.getpid()}_{secrets.token_hex(3)}"
-
-    async def execute(statement: str) -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def bare_posts(client: httpx.AsyncClient, url: str, count: int, concurrency: int) -> float:
@@ -292,7 +271,7 @@ def main() -> int:
             if not postgres_url:
                 out("postgres: skipped — set BATONPASS_BENCH_POSTGRES_URL (or BATONPASS_TEST_POSTGRES_URL)")
             else:
-                with private_postgres(postgres_url) as database_url:
+                with private_database_sync(postgres_url) as database_url:
                     bench("postgres", database_url, args, url, Path(tmp))
     out()
     out(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
